@@ -1,0 +1,3 @@
+from empathy_suite.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""Saves each test run's metrics as JSON and prints tables of them across runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lightning as L
+from rich.console import Console
+from rich.table import Table
+
+RESULTS_FILE = "test_metrics.json"
+
+
+class TestMetricsWriter(L.Callback):
+    """Writes ``test/*`` metrics to ``<log_dir>/test_metrics.json`` after a test run."""
+
+    def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.is_global_zero or trainer.log_dir is None:
+            return
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}
+        path = Path(trainer.log_dir) / RESULTS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"model": type(pl_module).__name__, "metrics": metrics}, indent=2))
+
+
+def results_table(results: dict[str, dict], title: str = "Test metrics") -> Table:
+    """Rows = runs, columns = the union of their metric names (without the ``test/`` prefix)."""
+    names = sorted({name for result in results.values() for name in result["metrics"]})
+    table = Table(title=title)
+    table.add_column("run")
+    table.add_column("model")
+    for name in names:
+        table.add_column(name.removeprefix("test/"), justify="right")
+    for run, result in results.items():
+        values = result["metrics"]
+        table.add_row(run, result["model"], *(f"{values[n]:.2f}" if n in values else "-" for n in names))
+    return table
+
+
+def print_results(results: dict[str, dict], title: str = "Test metrics") -> None:
+    Console().print(results_table(results, title))

