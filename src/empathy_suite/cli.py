@@ -38,7 +38,9 @@ def package_path(spec: str) -> str:
         raise ConfigError(f"${{pkg:{spec}}}: package '{package}' is not installed (pip install it)") from None
 
 
-OmegaConf.register_new_resolver("pkg", package_path, replace=True)
+# omegaconf 2.4 renamed register_new_resolver; accept both so 2.3 keeps working
+_register = getattr(OmegaConf, "register_resolver", None) or OmegaConf.register_new_resolver
+_register("pkg", package_path, replace=True)
 
 
 class EmpathyCLI(LightningCLI):
@@ -86,11 +88,24 @@ class EmpathyCLI(LightningCLI):
             raise
 
 
+def suite_error(error: BaseException | None) -> EmpathySuiteError | None:
+    """The suite's own error behind ``error``: jsonargparse re-raises errors from a class's
+    ``__init__`` as a ValueError whose cause is the original."""
+    while error is not None:
+        if isinstance(error, EmpathySuiteError):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def main(args: list[str] | None = None) -> None:
     try:
         EmpathyCLI(args=args)
-    except EmpathySuiteError as error:
-        print(f"empathy-suite: error: {error}", file=sys.stderr)
+    except Exception as error:
+        own = suite_error(error)
+        if own is None:
+            raise
+        print(f"empathy-suite: error: {own}", file=sys.stderr)
         raise SystemExit(1) from None
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -21,7 +22,9 @@ def run_args(subcommand: str, config: Path, runs: Path, *extra: str) -> list[str
 
 
 def cli(*args: str) -> None:
-    main(list(args))
+    # LightningCLI warns when sys.argv (pytest's own) is set besides args
+    with patch.object(sys, "argv", ["empathy-suite"]):
+        main(list(args))
 
 
 def cli_subprocess(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -16,10 +16,11 @@ class TestMetricsWriter(L.Callback):
     """Writes ``test/*`` metrics to ``<log_dir>/test_metrics.json`` after a test run."""
 
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if not trainer.is_global_zero or trainer.log_dir is None:
+        log_dir = trainer.log_dir  # a collective under DDP: every rank must ask
+        if not trainer.is_global_zero or log_dir is None:
             return
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test/")}
-        path = Path(trainer.log_dir) / RESULTS_FILE
+        path = Path(log_dir) / RESULTS_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"model": type(pl_module).__name__, "metrics": metrics}, indent=2))
 

@@ -93,7 +93,16 @@ class DialogueModule(L.LightningModule):
         datamodule = self.trainer.datamodule
         if not isinstance(datamodule, DialogueDataModule):
             raise ConfigError(f"{type(self).__name__} needs a DialogueDataModule, got {type(datamodule).__name__}")
-        train = datamodule.examples("train")
+        self.prepare(datamodule.examples("train"))
+        # trainer.log_dir broadcasts, so every rank asks; only rank 0 writes
+        self._save_tokenizer(self.trainer.log_dir if self.trainer.logger else None)
+
+    def prepare(self, train: Sequence[DialogueExample]) -> None:
+        """Fit Prepend-1, get the tokenizer (pretrained, or trained on ``train``), build networks.
+
+        ``setup`` calls this with the DataModule's training split; call it directly to use a
+        module outside a Trainer.
+        """
         if self.prepend is not None and not self.prepend.is_fitted:
             stats = self.prepend.fit(train)
             rank_zero_info(f"Prepend-1 classifier fitted: {stats}")
@@ -104,7 +113,6 @@ class DialogueModule(L.LightningModule):
             self._set_trained_tokenizer(
                 tokenizers.wrap(tokenizers.train_wordpiece(texts, self.vocab_size)).backend_tokenizer.to_str()
             )
-            self._save_tokenizer()
         self.build_networks()
 
     def _set_trained_tokenizer(self, json_text: str) -> None:
@@ -112,10 +120,9 @@ class DialogueModule(L.LightningModule):
         self.tokenizer = tokenizers.from_json(json_text)
 
     @rank_zero_only
-    def _save_tokenizer(self) -> None:
+    def _save_tokenizer(self, log_dir: str | None) -> None:
         # a copy next to the run's logs, for inspection and for use outside the suite
-        log_dir = self.trainer.log_dir if self.trainer.logger else None
-        if log_dir:
+        if log_dir and self._tokenizer_json is not None:
             tokenizers.save(self.tokenizer, Path(log_dir) / "tokenizer")
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
@@ -129,7 +136,7 @@ class DialogueModule(L.LightningModule):
         # tokenizer differs from the one built in setup (or nothing was built yet).
         extras = checkpoint.get(EXTRAS_KEY, {})
         if extras.get("prepend") is not None and self.prepend is not None:
-            self.prepend.from_state(extras["prepend"])
+            self.prepend.load_state(extras["prepend"])
         saved_json = extras.get("tokenizer_json")
         if saved_json is not None and saved_json != self._tokenizer_json:
             self._set_trained_tokenizer(saved_json)

@@ -36,6 +36,9 @@ class TextEncoder(nn.Module):
         if pooling not in POOLINGS:
             raise ConfigError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.pooling = pooling
+        if getattr(model, "pooler", None) is not None:
+            # BERT-style poolers are unused here; left in, DDP would fail on their missing grads
+            model.pooler = None
         self.model = model
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
