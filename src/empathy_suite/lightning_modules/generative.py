@@ -63,7 +63,8 @@ class GenerativeModule(DialogueModule):
 
     def build_networks(self) -> None:
         if self.pretrained:
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.pretrained)
+            # from_pretrained returns eval mode; Lightning 2.x keeps it, which would disable dropout
+            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.pretrained).train()
         else:
             self.model = AutoModelForSeq2SeqLM.from_config(
                 bart_config(**self.architecture, tokenizer=self.tokenizer, overrides=self.model_config)

@@ -86,7 +86,8 @@ class RetrievalModule(DialogueModule):
     def build_networks(self) -> None:
         def encoder() -> TextEncoder:
             if self.pretrained:
-                return TextEncoder(self.hparams.pooling, AutoModel.from_pretrained(self.pretrained))
+                # from_pretrained returns eval mode; Lightning 2.x keeps it, which would disable dropout
+                return TextEncoder(self.hparams.pooling, AutoModel.from_pretrained(self.pretrained).train())
             config = bert_config(**self.architecture, vocab_size=len(self.tokenizer),
                                  pad_token_id=self.tokenizer.pad_token_id, overrides=self.model_config)
             return TextEncoder(self.hparams.pooling, AutoModel.from_config(config))
