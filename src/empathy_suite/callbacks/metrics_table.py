@@ -26,18 +26,23 @@ class TestMetricsWriter(L.Callback):
 
 
 def results_table(results: dict[str, dict], title: str = "Test metrics") -> Table:
-    """Rows = runs, columns = the union of their metric names (without the ``test/`` prefix)."""
+    """Rows = metric names (without the ``test/`` prefix), columns = runs: papers add metrics,
+    so the table grows downwards rather than past the terminal's width."""
     names = sorted({name for result in results.values() for name in result["metrics"]})
     table = Table(title=title)
-    table.add_column("run")
-    table.add_column("model")
+    table.add_column("metric", no_wrap=True)
+    for run in results:
+        table.add_column(run, justify="right", no_wrap=True)
+    table.add_row("model", *(result["model"] for result in results.values()), end_section=True)
     for name in names:
-        table.add_column(name.removeprefix("test/"), justify="right")
-    for run, result in results.items():
-        values = result["metrics"]
-        table.add_row(run, result["model"], *(f"{values[n]:.2f}" if n in values else "-" for n in names))
+        values = [result["metrics"].get(name) for result in results.values()]
+        table.add_row(name.removeprefix("test/"), *("-" if v is None else f"{v:.2f}" for v in values))
     return table
 
 
 def print_results(results: dict[str, dict], title: str = "Test metrics") -> None:
-    Console().print(results_table(results, title))
+    console = Console()
+    if not console.is_terminal:
+        # piped or logged output defaults to 80 columns, which would cut run names
+        console = Console(width=240)
+    console.print(results_table(results, title))
