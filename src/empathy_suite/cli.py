@@ -16,6 +16,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+import torch
 from lightning.pytorch import LightningDataModule, LightningModule
 from lightning.pytorch.callbacks import ModelCheckpoint, RichModelSummary, RichProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
@@ -75,6 +76,9 @@ class EmpathyCLI(LightningCLI):
         init = getattr(logger, "init_args", None)
         if config.checkpoint.dirpath is None and init is not None and getattr(init, "save_dir", None):
             config.checkpoint.dirpath = str(Path(init.save_dir) / (init.name or "lightning_logs") / "checkpoints")
+        # Lightning knows "best" only within the process that ran fit; each CLI call is a new one
+        if self.subcommand != "fit" and config.get("ckpt_path") == "best" and config.checkpoint.dirpath:
+            config.ckpt_path = best_checkpoint(Path(config.checkpoint.dirpath), config.checkpoint.monitor)
 
     def _run_subcommand(self, subcommand: str) -> None:
         # A run that fails on the suite's own data/config errors leaves no half-written log dir.
@@ -86,6 +90,20 @@ class EmpathyCLI(LightningCLI):
             if log_dir is not None and not existed and self.trainer.is_global_zero:
                 shutil.rmtree(log_dir, ignore_errors=True)
             raise
+
+
+def best_checkpoint(dirpath: Path, monitor: str | None) -> str:
+    """The best checkpoint on ``monitor`` recorded by the ModelCheckpoint state in ``last.ckpt``."""
+    last = dirpath / "last.ckpt"
+    if not last.is_file():
+        raise ConfigError(f"--ckpt_path best: no {last}; run fit first (with checkpoint.save_last true)")
+    states = torch.load(last, map_location="cpu", weights_only=False).get("callbacks", {})
+    for key, state in states.items():
+        if key.startswith("ModelCheckpoint") and state.get("monitor") == monitor and state.get("best_model_path"):
+            if not Path(state["best_model_path"]).is_file():
+                raise ConfigError(f"--ckpt_path best: {last} names {state['best_model_path']}, which no longer exists")
+            return state["best_model_path"]
+    raise ConfigError(f"--ckpt_path best: {last} records no best checkpoint on monitor {monitor!r}")
 
 
 def suite_error(error: BaseException | None) -> EmpathySuiteError | None:

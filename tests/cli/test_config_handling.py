@@ -1,7 +1,11 @@
-"""--print_config for every config, swapping modules by class_path, resume from last."""
+"""--print_config for every config, swapping modules by class_path, resume from last, best."""
 
 import pytest
+import torch
 import yaml
+
+from empathy_suite.cli import best_checkpoint
+from empathy_suite.errors import ConfigError
 
 from helpers import PAPER_CONFIGS, QUICK_CONFIGS, cli, run_args
 
@@ -42,7 +46,31 @@ def test_resume_from_last_checkpoint(tmp_path):
     common = ("--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1")
     cli(*run_args("fit", config, runs, "--trainer.max_epochs", "1", *common))
     cli(*run_args("fit", config, runs, "--trainer.max_epochs", "2", "--ckpt_path", "last", *common))
-    import torch
-
     checkpoint = torch.load(runs / "ed_retrieval" / "checkpoints" / "last.ckpt", weights_only=False)
     assert checkpoint["epoch"] == 1 and checkpoint["global_step"] == 4
+    # a new process knows "best" only through last.ckpt's ModelCheckpoint state
+    cli(*run_args("test", config, runs, "--ckpt_path", "best", "--trainer.limit_test_batches", "1"))
+    assert (runs / "ed_retrieval" / "version_2" / "test_metrics.json").is_file()
+
+
+def write_last(dirpath, monitor, best_model_path):
+    dirpath.mkdir(parents=True, exist_ok=True)
+    state = {"monitor": monitor, "best_model_path": str(best_model_path)}
+    torch.save({"callbacks": {f"ModelCheckpoint{{'monitor': '{monitor}'}}": state}}, dirpath / "last.ckpt")
+
+
+def test_best_checkpoint_is_read_from_last_ckpt(tmp_path):
+    best = tmp_path / "epoch=1-step=8.ckpt"
+    best.write_bytes(b"")
+    write_last(tmp_path, "val/loss", best)
+    assert best_checkpoint(tmp_path, "val/loss") == str(best)
+    with pytest.raises(ConfigError, match="no best checkpoint on monitor 'val/p_at_1'"):
+        best_checkpoint(tmp_path, "val/p_at_1")
+
+
+def test_best_checkpoint_errors_name_the_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="last.ckpt; run fit first"):
+        best_checkpoint(tmp_path, "val/loss")
+    write_last(tmp_path, "val/loss", tmp_path / "gone.ckpt")
+    with pytest.raises(ConfigError, match="gone.ckpt, which no longer exists"):
+        best_checkpoint(tmp_path, "val/loss")
