@@ -1,8 +1,9 @@
-"""torchmetrics metrics for empathetic dialogue: BLEU, Distinct-n, perplexity, P@k,N."""
+"""torchmetrics metrics for empathetic dialogue: BLEU, Distinct-n, Emp-F1, perplexity, P@k,N."""
 
 from empathy_suite.metrics.bleu import BLEUScores
 from empathy_suite.metrics.distinct import Distinct
+from empathy_suite.metrics.emp_f1 import EmpF1
 from empathy_suite.metrics.perplexity import TokenPerplexity
 from empathy_suite.metrics.precision_at_k import PrecisionAtKOfN
 
-__all__ = ["BLEUScores", "Distinct", "PrecisionAtKOfN", "TokenPerplexity"]
+__all__ = ["BLEUScores", "Distinct", "EmpF1", "PrecisionAtKOfN", "TokenPerplexity"]
