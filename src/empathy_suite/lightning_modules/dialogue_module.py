@@ -23,6 +23,7 @@ from empathy_suite.prepend import LabelPrepender
 from empathy_suite.text import tokenizers
 
 EXTRAS_KEY = "empathy_suite"
+IGNORE_INDEX = -100  # label id that cross-entropy skips
 
 
 def adamax(params) -> torch.optim.Optimizer:
@@ -110,9 +111,12 @@ class DialogueModule(L.LightningModule):
             self.tokenizer = tokenizers.load_pretrained(self.pretrained)
         else:
             texts = [text for example in train for text in (*example.context, example.response)]
-            self._set_trained_tokenizer(
-                tokenizers.wrap(tokenizers.train_wordpiece(texts, self.vocab_size)).backend_tokenizer.to_str()
-            )
+            json_text = tokenizers.wrap(tokenizers.train_wordpiece(texts, self.vocab_size)).backend_tokenizer.to_str()
+            if self._trainer is not None:
+                # WordPiece training breaks ties differently from run to run on small data:
+                # every process must use rank 0's tokenizer or the networks' shapes differ
+                json_text = self.trainer.strategy.broadcast(json_text, src=0)
+            self._set_trained_tokenizer(json_text)
         self.build_networks()
 
     def _set_trained_tokenizer(self, json_text: str) -> None:
@@ -157,6 +161,18 @@ class DialogueModule(L.LightningModule):
             list(texts), padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
         )
         return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
+
+    def target_ids(self, responses: Sequence[str], pad_value: int = IGNORE_INDEX) -> torch.Tensor:
+        """Response tokens + eos, right-truncated to max_tokens, padded with ``pad_value``. -> (B, T)"""
+        eos = self.tokenizer.eos_token_id
+        rows = [
+            ids[: self.max_tokens - 1] + [eos]
+            for ids in self.tokenizer(list(responses), add_special_tokens=False)["input_ids"]
+        ]
+        labels = torch.full((len(rows), max(map(len, rows))), pad_value, dtype=torch.long)
+        for i, ids in enumerate(rows):
+            labels[i, : len(ids)] = torch.tensor(ids)
+        return labels
 
     def sample_rows(self, batch: dict, outputs: Sequence[str]) -> list[dict]:
         """A few (context, gold, model output) rows for the TensorBoard text samples."""
