@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import QUICK_CONFIGS, cli_subprocess, run_args
+from helpers import QUICK_CONFIGS, cli, cli_subprocess, run_args
 
 pytestmark = pytest.mark.slow
 DDP = ("--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu")
@@ -17,3 +17,19 @@ def test_two_process_ddp_fit(name, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (runs / name / "checkpoints" / "last.ckpt").is_file()
     assert "world_size: 2" in result.stderr + result.stdout or "Initializing distributed: GLOBAL_RANK: 1" in result.stderr + result.stdout
+
+
+def quick(name):
+    return next(p for p in QUICK_CONFIGS if p.stem == name)
+
+
+def test_two_process_ddp_emprl_pipeline(tmp_path):
+    """Identifiers under DDP, the generator in one process, then EmpRL's PPO under DDP."""
+    runs = tmp_path / "runs"
+    short = ("--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1")
+    result = cli_subprocess(*run_args("fit", quick("emprl_1_identifier"), runs, *DDP, *short))
+    assert result.returncode == 0, result.stderr[-3000:]
+    cli(*run_args("fit", quick("emprl_2_generator"), runs, *short))
+    result = cli_subprocess(*run_args("fit", quick("emprl_3_rl"), runs, *DDP, *short))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (runs / "emprl_3_rl" / "checkpoints" / "last.ckpt").is_file()

@@ -30,6 +30,10 @@ class TextSamplesCallback(L.Callback):
             if isinstance(logger, TensorBoardLogger):
                 logger.experiment.add_text(f"{stage}/samples", markdown_table(rows), trainer.global_step)
 
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        # RL modules return the responses they sampled and their rewards
+        self._write(trainer, "train", outputs)
+
     def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
         self._write(trainer, "val", outputs)
 

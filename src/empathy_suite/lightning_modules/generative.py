@@ -18,12 +18,10 @@ from transformers import AutoModelForSeq2SeqLM
 
 from empathy_suite.datamodules.schema import DialogueExample
 from empathy_suite.decoding import generate_diverse
-from empathy_suite.lightning_modules.dialogue_module import DialogueModule, adamax, context_text
+from empathy_suite.lightning_modules.dialogue_module import IGNORE_INDEX, DialogueModule, adamax, context_text
 from empathy_suite.metrics import BLEUScores, TokenPerplexity
 from empathy_suite.networks.seq2seq import bart_config
 from empathy_suite.prepend import LabelPrepender
-
-IGNORE_INDEX = -100
 
 
 class GenerativeModule(DialogueModule):
@@ -79,18 +77,6 @@ class GenerativeModule(DialogueModule):
             "input_ids": source["input_ids"], "attention_mask": source["attention_mask"],
             "labels": self.target_ids(responses), "context_text": contexts, "response_text": responses,
         }
-
-    def target_ids(self, responses: Sequence[str]) -> torch.Tensor:
-        """Response tokens + eos, right-truncated to max_tokens, padded with IGNORE_INDEX. -> (B, T)"""
-        eos = self.tokenizer.eos_token_id
-        rows = [
-            ids[: self.max_tokens - 1] + [eos]
-            for ids in self.tokenizer(list(responses), add_special_tokens=False)["input_ids"]
-        ]
-        labels = torch.full((len(rows), max(map(len, rows))), IGNORE_INDEX, dtype=torch.long)
-        for i, ids in enumerate(rows):
-            labels[i, : len(ids)] = torch.tensor(ids)
-        return labels
 
     # -- steps ----------------------------------------------------------------------------
     def model_step(self, batch: dict):

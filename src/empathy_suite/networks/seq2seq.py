@@ -1,8 +1,8 @@
-"""The paper-sized encoder-decoder Transformer config (BART architecture)."""
+"""From-scratch encoder-decoder configs: the ED baseline (BART architecture) and T5."""
 
 from __future__ import annotations
 
-from transformers import BartConfig, PreTrainedTokenizerBase
+from transformers import BartConfig, PreTrainedTokenizerBase, T5Config
 
 
 def bart_config(dim: int, layers: int, heads: int, ffn_dim: int, tokenizer: PreTrainedTokenizerBase,
@@ -18,3 +18,15 @@ def bart_config(dim: int, layers: int, heads: int, ffn_dim: int, tokenizer: PreT
         "forced_eos_token_id": None, "forced_bos_token_id": None,
     }
     return BartConfig(**{**fields, **(overrides or {})})
+
+
+def t5_config(dim: int, layers: int, heads: int, ffn_dim: int, tokenizer: PreTrainedTokenizerBase,
+              overrides: dict | None = None) -> T5Config:
+    """A from-scratch T5 (EmpRL's generator architecture) sized by the suite's four numbers;
+    decoding starts from the trained tokenizer's bos ([CLS]), as in ``bart_config``."""
+    fields = {
+        "d_model": dim, "d_kv": dim // heads, "num_heads": heads, "num_layers": layers, "d_ff": ffn_dim,
+        "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id, "eos_token_id": tokenizer.eos_token_id,
+        "decoder_start_token_id": tokenizer.bos_token_id,
+    }
+    return T5Config(**{**fields, **(overrides or {})})
