@@ -37,6 +37,7 @@ from empathy_suite.rl import (
     masked_whiten,
     shape_rewards,
 )
+from empathy_suite.timing import PhaseTimer
 
 
 def adamw_rl(params) -> torch.optim.Optimizer:
@@ -132,15 +133,20 @@ class EmpRLModule(T5GeneratorModule):
         return logprobs, self.value_head(hidden).squeeze(-1).float(), logits
 
     @torch.no_grad()
-    def make_rollout(self, batch: dict) -> tuple[Rollout, list[str], torch.Tensor]:
+    def make_rollout(self, batch: dict, timer: PhaseTimer) -> tuple[Rollout, list[str], torch.Tensor]:
+        """Sample, score and shape one batch: the rollout, the decoded responses, per-token KL."""
         hp = self.hparams
-        response_ids, response_mask = self.sample(batch)
-        rollout = Rollout(batch["input_ids"], batch["attention_mask"], response_ids, response_mask)
-        logprobs, values, _ = self.policy_outputs(rollout.query_ids, rollout.query_mask, response_ids)
-        ref_logits, _ = self.reference.to(self.device)(rollout.query_ids, rollout.query_mask, response_ids)
-        ref_logprobs = logprobs_from_logits(ref_logits, response_ids, temperature=hp.temperature)
-        texts = self.tokenizer.batch_decode(response_ids, skip_special_tokens=True)
-        scores = self.score(batch, texts, response_ids, response_mask) if hp.use_empathy_reward else torch.zeros(len(texts), device=self.device)
+        with timer("generation"):
+            response_ids, response_mask = self.sample(batch)
+        with timer("rollout_forward"):
+            rollout = Rollout(batch["input_ids"], batch["attention_mask"], response_ids, response_mask)
+            logprobs, values, _ = self.policy_outputs(rollout.query_ids, rollout.query_mask, response_ids)
+            ref_logits, _ = self.reference.to(self.device)(rollout.query_ids, rollout.query_mask, response_ids)
+            ref_logprobs = logprobs_from_logits(ref_logits, response_ids, temperature=hp.temperature)
+        with timer("reward"):
+            texts = self.tokenizer.batch_decode(response_ids, skip_special_tokens=True)
+            scores = (self.score(batch, texts, response_ids, response_mask) if hp.use_empathy_reward
+                      else torch.zeros(len(texts), device=self.device))
         kl_coef = self.kl_controller.value if hp.use_kl_penalty else 0.0
         rewards, kl = shape_rewards(scores, logprobs, ref_logprobs, response_mask, kl_coef, hp.kl_estimator)
         advantages, returns = gae(rewards, values, response_mask, hp.gamma, hp.lam)
@@ -152,7 +158,8 @@ class EmpRLModule(T5GeneratorModule):
         )
         return rollout, texts, kl
 
-    def score(self, batch: dict, texts: list[str], response_ids: torch.Tensor, response_mask: torch.Tensor) -> torch.Tensor:
+    def score(self, batch: dict, texts: list[str], response_ids: torch.Tensor,
+              response_mask: torch.Tensor) -> torch.Tensor:
         """Sequence rewards (B,): R_emp of each sampled response against its gold (eqs 2-5).
         A subclass may score otherwise (the ids and mask (B, T) are there for token rewards)."""
         if self.identifiers is None:
@@ -162,11 +169,10 @@ class EmpRLModule(T5GeneratorModule):
         return empathy_reward(generated, gold)
 
     # -- PPO ----------------------------------------------------------------------------------
-    def training_step(self, batch: dict, batch_idx: int) -> dict:
+    def ppo_update(self, rollout: Rollout) -> dict[str, torch.Tensor]:
+        """``ppo_epochs`` passes over the rollout in ``num_minibatches`` shuffled minibatches;
+        returns the mean of each loss statistic."""
         hp = self.hparams
-        # Dropout off for rollout and updates: the ratio pi/pi_old must be 1 before the first step
-        self.model.eval()
-        rollout, texts, kl = self.make_rollout(batch)
         optimizer = self.optimizers()
         size = -(-rollout.batch_size // hp.num_minibatches)
         generator = torch.Generator().manual_seed(int(self.global_step) * 7919 + self.global_rank)
@@ -189,16 +195,27 @@ class EmpRLModule(T5GeneratorModule):
                                    "entropy": entropy_from_logits(logits.detach(), mb.response_mask),
                                    **policy_stats}.items():
                     stats.setdefault(key, []).append(value)
+        return {key: torch.stack(values).mean() for key, values in stats.items()}
+
+    def training_step(self, batch: dict, batch_idx: int) -> dict:
+        # Dropout off for rollout and updates: the ratio pi/pi_old must be 1 before the first step
+        self.model.eval()
+        timer = PhaseTimer()
+        rollout, texts, kl = self.make_rollout(batch, timer)
+        with timer("update"):
+            stats = self.ppo_update(rollout)
         mean_kl = kl.sum(1).mean()
         self.kl_controller.update(mean_kl.item(), rollout.batch_size)
-        logged = {f"train/{key}": torch.stack(values).mean() for key, values in stats.items()}
+        logged = {f"train/{key}": value for key, value in stats.items()}
         logged.update({
             "train/reward": rollout.scores.mean(), "train/kl": mean_kl, "train/kl_coef": self.kl_controller.value,
             "train/response_length": rollout.response_mask.sum(1).float().mean(),
             "train/return": masked_mean(rollout.returns, rollout.response_mask),
+            **{f"time/{phase}_s": seconds for phase, seconds in timer.seconds.items()},
         })
-        self.log_dict(logged, prog_bar=False, batch_size=rollout.batch_size)
+        self.log_dict(logged, batch_size=rollout.batch_size)
         self.log("train/reward_mean", rollout.scores.mean(), prog_bar=True, batch_size=rollout.batch_size)
+        self.last_timings = dict(timer.seconds)
         if batch_idx % self.trainer.log_every_n_steps:
             return {"samples": []}
         rows = self.sample_rows(batch, texts)
