@@ -6,14 +6,31 @@ CLI (or passed by hand) as ``collate_fn``; without one, batches are lists of exa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 import lightning as L
 from torch.utils.data import DataLoader
 
 from empathy_suite.datamodules.schema import DialogueExample
+from empathy_suite.errors import DataFormatError
 
 SPLITS = ("train", "valid", "test")
+
+
+def missing_files(folder: Path, names: Iterable[str]) -> list[str]:
+    return [name for name in names if not (folder / name).is_file()]
+
+
+def missing_data_error(dataset: str, folder: Path, names: Sequence[str], source: str) -> DataFormatError:
+    """The error for a data folder without its files: what is missing, and where to get it."""
+    where = f"folder '{folder}' lacks {', '.join(missing_files(folder, names))}"
+    if not folder.is_dir():
+        where = f"folder '{folder}' does not exist"
+    return DataFormatError(
+        f"{dataset} data not found: {where} (expected {', '.join(names)} of {source}; "
+        "pass --data.data_dir <folder>)"
+    )
 
 
 def _identity(batch):

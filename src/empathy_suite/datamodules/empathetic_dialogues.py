@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lightning.pytorch.utilities import rank_zero_info
 
-from empathy_suite.datamodules.dialogue_datamodule import DialogueDataModule
+from empathy_suite.datamodules.dialogue_datamodule import DialogueDataModule, missing_data_error, missing_files
 from empathy_suite.datamodules.ed_csv import EDRow, group_conversations, read_ed_csv
 from empathy_suite.datamodules.schema import DialogueExample
 from empathy_suite.errors import ConfigError, DataFormatError
@@ -111,16 +111,11 @@ class EmpatheticDialoguesDataModule(DialogueDataModule):
         self.download = download
 
     def _missing_files(self) -> list[str]:
-        return [name for name in ED_FILES.values() if not (self.data_dir / name).is_file()]
+        return missing_files(self.data_dir, ED_FILES.values())
 
     def _missing_error(self) -> DataFormatError:
-        where = f"folder '{self.data_dir}' lacks {', '.join(self._missing_files())}"
-        if not self.data_dir.is_dir():
-            where = f"folder '{self.data_dir}' does not exist"
-        return DataFormatError(
-            f"EmpatheticDialogues data not found: {where} (expected train.csv, valid.csv, test.csv of the "
-            f"official release {ED_URL}; download and unpack it, then pass --data.data_dir <folder>)"
-        )
+        return missing_data_error("EmpatheticDialogues", self.data_dir, list(ED_FILES.values()),
+                                  f"the official release {ED_URL}; download and unpack it")
 
     def prepare_data(self) -> None:
         if not self._missing_files():

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 
-from empathy_suite.datamodules.dialogue_datamodule import DialogueDataModule
+from empathy_suite.datamodules.dialogue_datamodule import DialogueDataModule, missing_data_error, missing_files
 from empathy_suite.datamodules.schema import DialogueExample
 from empathy_suite.errors import ConfigError, DataFormatError
 
@@ -354,16 +354,11 @@ class EpitomeDataModule(DialogueDataModule):
         self._splits: dict[str, list[DialogueExample]] | None = None
 
     def _missing_files(self) -> list[str]:
-        return [name for name in EPITOME_FILES.values() if not (self.data_dir / name).is_file()]
+        return missing_files(self.data_dir, EPITOME_FILES.values())
 
     def _missing_error(self) -> DataFormatError:
-        where = f"folder '{self.data_dir}' lacks {', '.join(self._missing_files())}"
-        if not self.data_dir.is_dir():
-            where = f"folder '{self.data_dir}' does not exist"
-        return DataFormatError(
-            f"EPITOME data not found: {where} (expected {', '.join(EPITOME_FILES.values())} of the "
-            f"official release {EPITOME_URL}; pass --data.data_dir <folder>)"
-        )
+        return missing_data_error("EPITOME", self.data_dir, list(EPITOME_FILES.values()),
+                                  f"the official release {EPITOME_URL}")
 
     def prepare_data(self) -> None:
         if self._missing_files():
