@@ -39,3 +39,29 @@ def test_config_error_is_reported(tmp_path, capsys):
         cli(*run_args("fit", RETRIEVAL, tmp_path / "runs", "--model.init_args.heads", "7"))
     assert exit_info.value.code != 0
     assert "must be divisible by model.heads" in capsys.readouterr().err
+
+
+def test_emprl_without_its_earlier_stages_names_the_missing_checkpoint(tmp_path, capsys):
+    config = next(p for p in QUICK_CONFIGS if p.stem == "emprl_3_rl")
+    runs = tmp_path / "runs"
+    with pytest.raises(SystemExit) as exit_info:
+        cli(*run_args("fit", config, runs))
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert f"model.generator_checkpoint: {runs}/emprl_2_generator/checkpoints/last.ckpt does not exist" in err
+    assert not list(runs.rglob("version_*"))
+
+
+def test_bad_epitome_file_through_cli(tmp_path, capsys):
+    config = next(p for p in QUICK_CONFIGS if p.stem == "emprl_1_identifier")
+    data = tmp_path / "epitome"
+    data.mkdir()
+    header = "sp_id,rp_id,seeker_post,response_post,level,rationales\n"
+    for name in ("emotional-reactions-reddit.csv", "interpretations-reddit.csv", "explorations-reddit.csv"):
+        (data / name).write_text(header + "s1,r1,I feel low,I'm sorry,1,\n")
+    (data / "explorations-reddit.csv").write_text(header + "s1,r1,I feel low,I'm sorry,3,\n")
+    with pytest.raises(SystemExit) as exit_info:
+        cli(*run_args("fit", config, tmp_path / "runs", "--data.data_dir", str(data)))
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "explorations-reddit.csv" in err and "line 2" in err and "level" in err
