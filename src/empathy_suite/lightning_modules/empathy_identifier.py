@@ -150,26 +150,34 @@ class EmpathyIdentifierModule(DialogueModule):
 
 
 class FrozenIdentifiers:
-    """Trained identifiers, frozen, scoring (context, response) texts. Not an nn.Module on
-    purpose: a module holding it neither trains, saves nor DDP-wraps these weights."""
+    """Trained identifiers, frozen, scoring (context, response) texts: one checkpoint of all
+    three mechanisms, or one checkpoint per mechanism when they were trained one at a time.
+    Not an nn.Module on purpose: a module holding it neither trains, saves nor DDP-wraps them."""
 
-    def __init__(self, module: EmpathyIdentifierModule) -> None:
-        self.module = module.eval().requires_grad_(False)
-        self.mechanisms = module.mechanisms
+    def __init__(self, *modules: EmpathyIdentifierModule) -> None:
+        self.modules = [module.eval().requires_grad_(False) for module in modules]
+        self.mechanisms = tuple(m for module in modules for m in module.mechanisms)
+        if len(set(self.mechanisms)) != len(self.mechanisms):
+            raise ConfigError(f"identifier checkpoints cover a mechanism twice: {list(self.mechanisms)}")
 
     @classmethod
-    def load(cls, checkpoint: str | Path) -> FrozenIdentifiers:
-        if not Path(checkpoint).is_file():
-            raise ConfigError(f"identifier checkpoint {checkpoint} does not exist; train the identifiers first")
-        return cls(EmpathyIdentifierModule.load_from_checkpoint(checkpoint, map_location="cpu"))
+    def load(cls, checkpoints: str | Path | Sequence[str | Path]) -> FrozenIdentifiers:
+        paths = [checkpoints] if isinstance(checkpoints, (str, Path)) else list(checkpoints)
+        for path in paths:
+            if not Path(path).is_file():
+                raise ConfigError(f"identifier checkpoint {path} does not exist; train the identifiers first")
+        return cls(*(EmpathyIdentifierModule.load_from_checkpoint(p, map_location="cpu") for p in paths))
 
     @torch.no_grad()
     def logits(self, contexts: Sequence[str], responses: Sequence[str], device: torch.device) -> torch.Tensor:
         """-> (M, B, 3) logits of each identifier on each (context, response) pair."""
-        self.module.to(device)
-        batch = {k: v.to(device) for k, v in self.module.encode_pairs(contexts, responses).items()}
-        return self.module.identifiers(batch["context_ids"], batch["context_mask"], batch["response_ids"],
-                                       batch["response_mask"]).float()
+        out = []
+        for module in self.modules:
+            module.to(device)
+            batch = {k: v.to(device) for k, v in module.encode_pairs(contexts, responses).items()}
+            out.append(module.identifiers(batch["context_ids"], batch["context_mask"], batch["response_ids"],
+                                          batch["response_mask"]).float())
+        return torch.cat(out)
 
     def levels(self, contexts: Sequence[str], responses: Sequence[str], device: torch.device) -> torch.Tensor:
         """-> (B, M) predicted levels (EmpF1's layout)."""

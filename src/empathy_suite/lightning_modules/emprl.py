@@ -63,7 +63,7 @@ class EmpRLModule(T5GeneratorModule):
     def __init__(
         self,
         generator_checkpoint: str,
-        identifier_checkpoint: str | None = None,
+        identifier_checkpoint: str | list[str] | None = None,
         optimizer: OptimizerCallable = adamw_rl,
         kl_coef: float = 0.2,
         adaptive_kl_target: float | None = None,

@@ -39,7 +39,8 @@ class T5GeneratorModule(DialogueModule):
             ``decoder_prefix_length`` (10) vectors; false = full fine-tuning (the ablation).
         prefix_hidden: width of the prefixes' reparameterisation MLP.
         top_k, top_p, temperature, max_new_tokens: sampling (paper 20, 1.0, 0.9, 30).
-        identifier_checkpoint: EmpathyIdentifierModule checkpoint for Emp-F1 (optional).
+        identifier_checkpoint: EmpathyIdentifierModule checkpoint(s) for Emp-F1 (optional): one
+            for all mechanisms, or a list of one per mechanism.
         eval_seed: seed of the sampling during validation/test, so reruns match.
     """
 
@@ -62,7 +63,7 @@ class T5GeneratorModule(DialogueModule):
         top_p: float = 1.0,
         temperature: float = 0.9,
         max_new_tokens: int = 30,
-        identifier_checkpoint: str | None = None,
+        identifier_checkpoint: str | list[str] | None = None,
         generate_during_validation: bool = True,
         eval_seed: int = 0,
         num_text_samples: int = 4,
