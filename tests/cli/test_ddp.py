@@ -33,3 +33,15 @@ def test_two_process_ddp_emprl_pipeline(tmp_path):
     result = cli_subprocess(*run_args("fit", quick("emprl_3_rl"), runs, *DDP, *short))
     assert result.returncode == 0, result.stderr[-3000:]
     assert (runs / "emprl_3_rl" / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_two_process_ddp_empgan(tmp_path):
+    """Critic and generator steps each leave the other's weights without gradients, so DDP
+    must look for unused parameters (as for any GAN under DDP)."""
+    runs = tmp_path / "runs"
+    strategy = ("--trainer.strategy", "ddp_find_unused_parameters_true", "--trainer.devices", "2",
+                "--trainer.accelerator", "cpu")
+    result = cli_subprocess(*run_args("fit", quick("empgan"), runs, *strategy, "--trainer.max_epochs", "1",
+                                      "--trainer.limit_train_batches", "3", "--trainer.limit_val_batches", "1"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (runs / "empgan" / "checkpoints" / "last.ckpt").is_file()

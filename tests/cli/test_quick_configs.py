@@ -20,6 +20,9 @@ EXPECTED_TEST_METRICS = {
     "EmpathyIdentifierModule": {"test/ER_acc", "test/IP_acc", "test/EX_acc", "test/ER_f1", "test/mean_f1"},
     "T5GeneratorModule": {"test/ppl", "test/dist1", "test/dist2", "test/emp_f1"},
     "EmpRLModule": {"test/ppl", "test/dist1", "test/dist2", "test/emp_f1"},
+    # the paper's Table 1 columns
+    "EmpGANModule": {"test/avg_bleu", "test/dist1", "test/dist2", *(f"test/rouge{n}_{s}" for n in ("1", "2", "L")
+                                                                     for s in "fpr")},
 }
 RL_TRAIN_METRICS = {"train/reward", "train/kl", "train/entropy", "train/clip_frac", "train/value_loss",
                     "train/approx_kl", "train/response_length", "train/policy_loss"}
@@ -50,8 +53,10 @@ def test_fit_then_test_last_checkpoint(config, runs):
     assert EXPECTED_TEST_METRICS[result["model"]] <= set(result["metrics"]) <= test_tags["scalars"]
     if result["model"] == "EmpRLModule":
         assert RL_TRAIN_METRICS <= fit_tags["scalars"] and "train/samples" in fit_tags["text"]
+    if result["model"] == "EmpGANModule":
+        assert "test/top_words" in test_tags["text"]
     for name, value in result["metrics"].items():
-        if name.endswith(("acc", "f1", "bleu", "p_at_1", "dist1", "dist2")):
+        if name.endswith(("acc", "f1", "bleu", "p_at_1", "dist1", "dist2", "_f", "_p", "_r")):
             assert 0 <= value <= 100, name
         if name.endswith("ppl"):
             assert value > 1

@@ -216,3 +216,26 @@ def greedy_decode(generator: EmpatheticGenerator, batch: dict, sos_id: int, eos_
         if finished.all():
             break
     return torch.cat(out, dim=1)
+
+
+def sample_with_logprobs(generator: EmpatheticGenerator, batch: dict, sos_id: int, eos_id: int, pad_id: int,
+                         max_len: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Sample responses keeping the graph (SeqGAN's policy gradient).
+    -> ids (B, T), log-probs of the sampled ids (B, T) with gradient, mask (B, T) (EOS included)."""
+    memory, memory_mask, _ = generator.encode(batch)
+    batch_size = memory.size(0)
+    token = memory.new_full((batch_size, 1), sos_id, dtype=torch.long)
+    state, ids, logprobs, masks = None, [], [], []
+    finished = torch.zeros(batch_size, dtype=torch.bool, device=memory.device)
+    for _ in range(max_len):
+        logits, state = generator.decode(token, memory, memory_mask, state)
+        log_dist = torch.log_softmax(logits[:, -1].float(), dim=-1)
+        token = torch.multinomial(log_dist.exp().detach(), 1)
+        token = token.masked_fill(finished.unsqueeze(1), pad_id)
+        masks.append(~finished)
+        ids.append(token)
+        logprobs.append(log_dist.gather(1, token).squeeze(1))
+        finished = finished | (token.squeeze(1) == eos_id)
+        if finished.all():
+            break
+    return torch.cat(ids, 1), torch.stack(logprobs, 1), torch.stack(masks, 1).long()
