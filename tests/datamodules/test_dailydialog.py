@@ -334,3 +334,13 @@ def test_real_release_validation_and_test(shared_data):
     assert report.split_sizes == {"train": 832, "valid": 83, "test": 83}
     assert report.examples == {"train": 5815, "valid": 546, "test": 535}
     print(f"\nDailyDialog real data: {report.summary()}")
+
+
+def test_split_sources_read_another_release_split():
+    from empathy_suite.datamodules.dailydialog import DailyDialogDataModule as DM
+
+    data = DM(split_sources={"train": "valid", "valid": "test"})
+    assert [d.dialogue_id for d in data.dialogues("train")] == [d.dialogue_id for d in DM().dialogues("valid")]
+    assert [d.dialogue_id for d in data.dialogues("valid")] == [d.dialogue_id for d in DM().dialogues("test")]
+    with pytest.raises(ConfigError, match="split_sources"):
+        DM(split_sources={"train": "dev"})

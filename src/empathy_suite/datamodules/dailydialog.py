@@ -467,6 +467,9 @@ class DailyDialogDataModule(DialogueDataModule):
             ``split_seed`` and cut train/valid/test by ``split_ratio`` (paper: 10:1:1). Missing
             splits are logged; without ``resplit`` a split whose files are missing raises when
             it is loaded.
+        split_sources: which release split each suite split reads (suite names), e.g.
+            ``{"train": "valid", "valid": "test"}`` trains on the validation file when the train
+            text is missing (as in the shared copy); default: each split its own.
     """
 
     def __init__(
@@ -480,12 +483,17 @@ class DailyDialogDataModule(DialogueDataModule):
         resplit: bool = False,
         split_ratio: tuple[float, float, float] = (10, 1, 1),
         split_seed: int = 42,
+        split_sources: dict[str, str] | None = None,
         batch_size: int = 32,
         eval_batch_size: int | None = None,
         num_workers: int = 0,
         collate_fn=None,
     ):
         super().__init__(batch_size, eval_batch_size, num_workers, collate_fn)
+        self.split_sources = {**{s: s for s in SPLITS}, **(split_sources or {})}
+        if set(self.split_sources) != set(SPLITS) or not set(self.split_sources.values()) <= set(SPLITS):
+            raise ConfigError(f"data.split_sources maps suite splits {SPLITS} to release splits {SPLITS}, "
+                              f"got {split_sources}")
         if context_window is not None and context_window < 1:
             raise ConfigError(f"data.context_window must be >= 1 or null (all), got {context_window}")
         split_ratio = tuple(split_ratio)
@@ -540,18 +548,22 @@ class DailyDialogDataModule(DialogueDataModule):
             lookup = full_corpus_topics(release)
         read: dict[str, list[Dialogue]] = {}
         missing: dict[str, DataFormatError] = {}
+        by_source: dict[str, list[Dialogue]] = {}
         for split in SPLITS:
-            files = split_files(split)
+            source = self.split_sources[split]
+            files = split_files(source)
             absent = [files[k] for k in REQUIRED_KINDS if not release.has(files[k])]
             if absent:
                 report.missing_splits[split] = absent
                 error = release.missing_error(absent, [files[k] for k in REQUIRED_KINDS])
                 missing[split] = DataFormatError(
                     f"DailyDialog {split} split: {error} -- or set data.resplit=true to re-partition the "
-                    "splits that exist"
+                    "splits that exist, or data.split_sources to read it from another split"
                 )
                 continue
-            read[split] = read_split(release, split, lookup)
+            if source not in by_source:
+                by_source[source] = read_split(release, source, lookup)
+            read[split] = by_source[source]
             report.dialogues_read[split] = len(read[split])
         if not read:
             required = [split_files(s)[k] for s in SPLITS for k in REQUIRED_KINDS]
@@ -560,7 +572,8 @@ class DailyDialogDataModule(DialogueDataModule):
             read = {split: [d for d in ds if d.emotion_changes] for split, ds in read.items()}
             report.subset_kept = {split: len(ds) for split, ds in read.items()}
         if self.resplit:
-            pool = [d for ds in read.values() for d in ds]
+            # each release split once, even when several suite splits read it
+            pool = list({(d.split, d.index): d for ds in read.values() for d in ds}.values())
             dialogues, missing = resplit_dialogues(pool, self.split_ratio, self.split_seed), {}
         else:
             dialogues = read
