@@ -49,6 +49,7 @@ from empathy_suite.networks.interactive_discriminator import (
     soft_embed,
 )
 from empathy_suite.text.vocab import WordVocab
+from empathy_suite.timing import PhaseTimer
 
 ADVERSARIAL = ("none", "wgan", "gan", "policy_gradient")
 CRITICS = ("semantic", "emotional")
@@ -351,18 +352,22 @@ class EmpGANModule(L.LightningModule):
         optimizers = self.optimizers()
         g_opt, d_opt = optimizers if isinstance(optimizers, (list, tuple)) else (optimizers, None)
         adversarial = self.adversarial_now()
-        logged = {}
+        logged, timer = {}, PhaseTimer()
         if adversarial:
             self.toggle_optimizer(d_opt)
-            for _ in range(hp.d_steps):
-                logged["train/critic_loss"] = self.critic_step(batch, d_opt)
+            with timer("critic"):
+                for _ in range(hp.d_steps):
+                    logged["train/critic_loss"] = self.critic_step(batch, d_opt)
             self.untoggle_optimizer(d_opt)
         if d_opt is not None:
             self.toggle_optimizer(g_opt)  # the critics are frozen while the generator steps
-        for _ in range(hp.g_steps):
-            terms = self.generator_step(batch, g_opt, adversarial)
+        with timer("generator"):
+            for _ in range(hp.g_steps):
+                terms = self.generator_step(batch, g_opt, adversarial)
         if d_opt is not None:
             self.untoggle_optimizer(g_opt)
+        self.last_timings = dict(timer.seconds)
+        logged.update({f"time/{phase}_s": seconds for phase, seconds in timer.seconds.items()})
         logged.update({f"train/{'loss' if k == 'total' else k}": v.detach() for k, v in terms.items()})
         nll = logged.pop("train/nll")
         self.log_dict(logged, batch_size=batch["targets"].size(0))
