@@ -198,6 +198,11 @@ def generator_loss(out: GeneratorOutput, batch: dict, pad_id: int = 0) -> dict[s
     return terms
 
 
+def never_pad(logits: torch.Tensor, pad_id: int) -> torch.Tensor:
+    """(B, V) logits with padding made impossible: a padding id inside a response would end it."""
+    return logits.index_fill(-1, torch.tensor([pad_id], device=logits.device), float("-inf"))
+
+
 @torch.no_grad()
 def greedy_decode(generator: EmpatheticGenerator, batch: dict, sos_id: int, eos_id: int, pad_id: int,
                   max_len: int) -> torch.Tensor:
@@ -209,7 +214,7 @@ def greedy_decode(generator: EmpatheticGenerator, batch: dict, sos_id: int, eos_
     finished = torch.zeros(batch_size, dtype=torch.bool, device=memory.device)
     for _ in range(max_len):
         logits, state = generator.decode(token, memory, memory_mask, state)
-        token = logits[:, -1].argmax(-1, keepdim=True)
+        token = never_pad(logits[:, -1], pad_id).argmax(-1, keepdim=True)
         token = token.masked_fill(finished.unsqueeze(1), pad_id)
         out.append(token)
         finished |= token.squeeze(1) == eos_id
@@ -229,7 +234,7 @@ def sample_with_logprobs(generator: EmpatheticGenerator, batch: dict, sos_id: in
     finished = torch.zeros(batch_size, dtype=torch.bool, device=memory.device)
     for _ in range(max_len):
         logits, state = generator.decode(token, memory, memory_mask, state)
-        log_dist = torch.log_softmax(logits[:, -1].float(), dim=-1)
+        log_dist = torch.log_softmax(never_pad(logits[:, -1].float(), pad_id), dim=-1)
         token = torch.multinomial(log_dist.exp().detach(), 1)
         token = token.masked_fill(finished.unsqueeze(1), pad_id)
         masks.append(~finished)
