@@ -24,17 +24,9 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from empathy_suite.callbacks.phase_timings import PhaseTimingsRecorder
 from empathy_suite.datamodules.dailydialog import DailyDialogDataModule
 from empathy_suite.lightning_modules.empgan import EmpGANModule
-
-
-class TimingsRecorder(L.Callback):
-    def __init__(self, warmup: int) -> None:
-        self.warmup, self.steps = warmup, []
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        if batch_idx >= self.warmup:
-            self.steps.append(dict(pl_module.last_timings))
 
 
 def plain_loop(module: EmpGANModule, batches: list[dict], warmup: int) -> dict[str, list[float]]:
@@ -81,7 +73,7 @@ def main() -> None:
     plain_module = copy.deepcopy(module)
 
     plain = plain_loop(plain_module, batches, args.warmup)
-    recorder = TimingsRecorder(args.warmup)
+    recorder = PhaseTimingsRecorder(args.warmup)
     trainer = L.Trainer(max_steps=total * 2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, limit_val_batches=0, limit_train_batches=total,
                         accelerator="cpu", devices=1, callbacks=[recorder])

@@ -22,21 +22,13 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from empathy_suite.callbacks.phase_timings import PhaseTimingsRecorder
 from empathy_suite.datamodules.empathetic_dialogues import EmpatheticDialoguesDataModule
 from empathy_suite.datamodules.epitome import EpitomeDataModule
 from empathy_suite.decoding.sample_generate import sample_responses
 from empathy_suite.lightning_modules.empathy_identifier import EmpathyIdentifierModule, FrozenIdentifiers
 from empathy_suite.lightning_modules.emprl import EmpRLModule
 from empathy_suite.lightning_modules.t5_generator import T5GeneratorModule
-
-
-class TimingsRecorder(L.Callback):
-    def __init__(self, warmup: int) -> None:
-        self.warmup, self.steps = warmup, []
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        if batch_idx >= self.warmup:
-            self.steps.append(dict(pl_module.last_timings))
 
 
 def build(args) -> tuple[EmpRLModule, EmpatheticDialoguesDataModule]:
@@ -58,7 +50,7 @@ def build(args) -> tuple[EmpRLModule, EmpatheticDialoguesDataModule]:
 
 
 def ppo_phases(module, data, args) -> dict[str, float]:
-    recorder = TimingsRecorder(args.warmup)
+    recorder = PhaseTimingsRecorder(args.warmup)
     # Lightning counts optimizer steps: ppo_epochs x num_minibatches per PPO iteration
     per_iteration = module.hparams.ppo_epochs * module.hparams.num_minibatches
     trainer = L.Trainer(max_steps=(args.warmup + args.steps) * per_iteration, logger=False, enable_checkpointing=False,
