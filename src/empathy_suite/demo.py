@@ -1,20 +1,22 @@
 """``python -m empathy_suite.demo configs/quick``: fit then test every config, then a table.
 
-Each config runs as its own ``empathy-suite`` process (fit, then ``test --ckpt_path last``);
-the test metrics each run wrote are gathered into one table at the end.
+Each config runs ``empathy-suite fit`` then ``test --ckpt_path last``, in name order (the
+order of multi-stage papers' stages), all in this process so that the libraries are imported
+once; the test metrics each run wrote are gathered into one table at the end.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from omegaconf import OmegaConf
 
 from empathy_suite.callbacks.metrics_table import RESULTS_FILE, print_results
+from empathy_suite.cli import main as cli_main
 
 
 def run_name(config: Path) -> tuple[str, str]:
@@ -29,6 +31,22 @@ def latest_results(save_dir: str, name: str) -> dict | None:
     return json.loads(files[-1].read_text()) if files else None
 
 
+def run(args: list[str]) -> bool:
+    """One ``empathy-suite`` command in this process; False if it failed (after printing why)."""
+    # LightningCLI reads sys.argv when it differs from args; make them agree
+    argv, sys.argv = sys.argv, ["empathy-suite", *args]
+    try:
+        cli_main(args)
+    except SystemExit as exit_:
+        return exit_.code in (0, None)
+    except Exception:
+        traceback.print_exc()
+        return False
+    finally:
+        sys.argv = argv
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     folder = Path((argv or sys.argv[1:] or ["configs/quick"])[0])
     configs = sorted(folder.glob("*.yaml"))
@@ -39,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     for config in configs:
         start = time.time()
         for command in (["fit"], ["test", "--ckpt_path", "last"]):
-            cmd = [sys.executable, "-m", "empathy_suite", *command, "--config", str(config)]
             print(f"\n$ empathy-suite {' '.join(command)} --config {config}", flush=True)
-            if subprocess.run(cmd).returncode != 0:
+            if not run([*command, "--config", str(config)]):
                 failed.append(f"{config} ({command[0]})")
                 break
         else:
