@@ -33,7 +33,6 @@ def results_table(results: dict[str, dict], title: str = "Test metrics") -> Tabl
     table.add_column("metric", no_wrap=True)
     for run in results:
         table.add_column(run, justify="right", no_wrap=True)
-    table.add_row("model", *(result["model"] for result in results.values()), end_section=True)
     for name in names:
         values = [result["metrics"].get(name) for result in results.values()]
         table.add_row(name.removeprefix("test/"), *("-" if v is None else f"{v:.2f}" for v in values))
@@ -41,8 +40,12 @@ def results_table(results: dict[str, dict], title: str = "Test metrics") -> Tabl
 
 
 def print_results(results: dict[str, dict], title: str = "Test metrics") -> None:
+    """One table per model class: runs of one model share their metric names."""
     console = Console()
     if not console.is_terminal:
         # piped or logged output defaults to 80 columns, which would cut run names
         console = Console(width=240)
-    console.print(results_table(results, title))
+    models = sorted({result["model"] for result in results.values()})
+    for model in models:
+        group = {run: result for run, result in results.items() if result["model"] == model}
+        console.print(results_table(group, f"{title}: {model}"))
