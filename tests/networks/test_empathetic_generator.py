@@ -96,3 +96,38 @@ def test_greedy_decode_matches_teacher_forced_argmax():
         if len(eos):
             real[row, eos[0, 0] + 1:] = False
     assert torch.equal(logits.argmax(-1)[real], ids[real])
+
+
+def test_beam_of_one_is_greedy():
+    from empathy_suite.networks.empathetic_generator import beam_decode
+
+    model = small().eval()
+    batch = make_batch()
+    greedy = greedy_decode(model, batch, sos_id=2, eos_id=3, pad_id=0, max_len=5)
+    assert torch.equal(beam_decode(model, batch, 2, 3, 0, max_len=5, num_beams=1), greedy)
+
+
+class TwoPaths(torch.nn.Module):
+    """Fake generator over tokens {0 pad, 1 sos, 2 eos, 3 a, 4 b}, next token by the last one:
+    after sos a 0.55 / b 0.45; after a eos 0.2 / b 0.8; after b eos 0.9 / a 0.1.
+    Greedy: a b eos = 0.55 * 0.8 * 0.9 = 0.396; best: b eos = 0.45 * 0.9 = 0.405."""
+
+    def encode(self, batch):
+        return torch.zeros(1, 1, 1), torch.ones(1, 1), None
+
+    def decode(self, token, memory, memory_mask, state):
+        table = {1: [0, 0, 0, 0.55, 0.45], 3: [0, 0, 0.2, 0, 0.8], 4: [0, 0, 0.9, 0.1, 0], 2: [0, 0, 1, 0, 0]}
+        probs = torch.tensor([table[int(t)] for t in token[:, 0]])
+        state = torch.zeros(1, token.size(0), 1) if state is None else state
+        return torch.log(probs + 1e-12).unsqueeze(1), state
+
+
+def test_beam_search_finds_the_more_probable_short_answer():
+    from empathy_suite.networks.empathetic_generator import beam_decode
+
+    # raw scores (length_penalty 0); step 2 keeps "a b" (0.44) and "b eos" (0.405), step 3 ends
+    # "a b" with eos (0.396) while the finished "b eos" keeps its 0.405
+    out = beam_decode(TwoPaths(), {}, sos_id=1, eos_id=2, pad_id=0, max_len=4, num_beams=2, length_penalty=0.0)
+    assert out[0, :2].tolist() == [4, 2]
+    greedy = greedy_decode(TwoPaths(), {}, sos_id=1, eos_id=2, pad_id=0, max_len=4)
+    assert greedy[0, :3].tolist() == [3, 4, 2]

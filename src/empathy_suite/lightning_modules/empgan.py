@@ -39,6 +39,7 @@ from empathy_suite.lexicons.nrc_emolex import load_emotion_lexicon
 from empathy_suite.metrics import BLEUScores, Distinct, ROUGEScores, TopWords
 from empathy_suite.networks.empathetic_generator import (
     EmpatheticGenerator,
+    beam_decode,
     generator_loss,
     greedy_decode,
     sample_with_logprobs,
@@ -83,6 +84,7 @@ class EmpGANModule(L.LightningModule):
         gp_coef, gp_squared: sigma of eq 15 and (||grad|| - 1)^2 vs the printed (||grad|| - 1).
         adversarial_weight: weight of the critics' term in the generator loss (paper 1).
         d_steps, g_steps: critic and generator steps per batch; pretrain_epochs: MLE only first.
+        num_beams, length_penalty: test-time decoding (1 = greedy; the paper does not say).
     """
 
     def __init__(
@@ -115,6 +117,8 @@ class EmpGANModule(L.LightningModule):
         pretrain_epochs: int = 0,
         generator_optimizer: OptimizerCallable = adam,
         critic_optimizer: OptimizerCallable = adam,
+        num_beams: int = 1,
+        length_penalty: float = 1.0,
         num_text_samples: int = 4,
         top_words: int = 10,
     ):
@@ -374,8 +378,13 @@ class EmpGANModule(L.LightningModule):
         self.log("train/nll", nll, prog_bar=True, batch_size=batch["targets"].size(0))
 
     def generate(self, batch: dict) -> list[str]:
-        ids = greedy_decode(self.generator, batch, self.vocab.sos_id, self.vocab.eos_id, 0,
-                            self.hparams.max_response_tokens)
+        hp = self.hparams
+        if hp.num_beams > 1:
+            ids = beam_decode(self.generator, batch, self.vocab.sos_id, self.vocab.eos_id, 0, hp.max_response_tokens,
+                              hp.num_beams, hp.length_penalty)
+        else:
+            ids = greedy_decode(self.generator, batch, self.vocab.sos_id, self.vocab.eos_id, 0,
+                                hp.max_response_tokens)
         return [" ".join(self.vocab.decode(row)) for row in ids]
 
     def _eval_step(self, stage: str, batch: dict, batch_idx: int) -> dict:

@@ -244,3 +244,43 @@ def sample_with_logprobs(generator: EmpatheticGenerator, batch: dict, sos_id: in
         if finished.all():
             break
     return torch.cat(ids, 1), torch.stack(logprobs, 1), torch.stack(masks, 1).long()
+
+
+@torch.no_grad()
+def beam_decode(generator: EmpatheticGenerator, batch: dict, sos_id: int, eos_id: int, pad_id: int, max_len: int,
+                num_beams: int = 5, length_penalty: float = 1.0) -> torch.Tensor:
+    """Beam search. -> (B, T) ids of each row's best hypothesis, pad after its EOS (EOS kept).
+
+    Finished hypotheses stay in the beam with a frozen score (only padding, at log-prob 0,
+    may follow them), so they compete with the running ones; the winner is chosen by
+    summed log-prob / length ** ``length_penalty``."""
+    memory, memory_mask, _ = generator.encode(batch)
+    batch_size, k = memory.size(0), num_beams
+    memory, memory_mask = memory.repeat_interleave(k, 0), memory_mask.repeat_interleave(k, 0)
+    rows = batch_size * k
+    seqs = memory.new_full((rows, 1), sos_id, dtype=torch.long)
+    scores = memory.new_zeros(batch_size, k)
+    scores[:, 1:] = float("-inf")  # all beams start identical: expand only the first
+    finished = torch.zeros(rows, dtype=torch.bool, device=memory.device)
+    lengths = torch.zeros(rows, device=memory.device)
+    state = None
+    for _ in range(max_len):
+        logits, state = generator.decode(seqs[:, -1:], memory, memory_mask, state)
+        logp = torch.log_softmax(never_pad(logits[:, -1].float(), pad_id), dim=-1)
+        frozen = torch.full_like(logp, float("-inf"))
+        frozen[:, pad_id] = 0.0
+        logp = torch.where(finished.unsqueeze(1), frozen, logp)
+        vocab = logp.size(-1)
+        top_scores, top_index = (scores.view(-1, 1) + logp).view(batch_size, k * vocab).topk(k, dim=-1)
+        source = (torch.arange(batch_size, device=memory.device).unsqueeze(1) * k + top_index // vocab).view(-1)
+        token = (top_index % vocab).view(-1, 1)
+        lengths = lengths[source] + (~finished[source]).float()
+        finished = finished[source] | (token.squeeze(1) == eos_id)
+        seqs = torch.cat([seqs[source], token], dim=1)
+        state = state[:, source]
+        scores = top_scores
+        if finished.all():
+            break
+    normalised = scores / lengths.view(batch_size, k).clamp_min(1) ** length_penalty
+    best = torch.arange(batch_size, device=memory.device) * k + normalised.argmax(-1)
+    return seqs[best, 1:]
