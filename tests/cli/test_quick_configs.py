@@ -60,3 +60,14 @@ def test_fit_then_test_last_checkpoint(config, runs):
             assert 0 <= value <= 100, name
         if name.endswith("ppl"):
             assert value > 1
+
+
+def test_emprl_checkpoint_loads_without_a_trainer(runs):
+    """Runs after the quick pipeline above; the policy comes back with its value head."""
+    from empathy_suite.lightning_modules.emprl import EmpRLModule
+
+    module = EmpRLModule.load_from_checkpoint(runs / "emprl_3_rl" / "checkpoints" / "last.ckpt", map_location="cpu")
+    assert module.value_head is not None and module.tokenizer is not None
+    ids = module.tokenizer(["I lost my dog"], return_tensors="pt")
+    out = module.generate({"input_ids": ids["input_ids"], "attention_mask": ids["attention_mask"]})
+    assert len(out) == 1

@@ -70,3 +70,21 @@ def test_emotional_critic_sees_only_emotion_words(setup):
     one_hot = torch.nn.functional.one_hot(ids, len(module.vocab)).float()
     soft, _, _, _ = module.critic_inputs("emotional", one_hot, ids, batch)
     torch.testing.assert_close(soft, embeds)
+
+
+def test_plain_ddp_is_refused_with_the_fix_named(setup):
+    from types import SimpleNamespace
+
+    from lightning.pytorch.strategies import DDPStrategy
+
+    from empathy_suite.errors import ConfigError
+
+    module, _ = setup
+    module._trainer = SimpleNamespace(strategy=DDPStrategy())
+    try:
+        with pytest.raises(ConfigError, match="ddp_find_unused_parameters_true"):
+            module.setup("fit")
+        module._trainer = SimpleNamespace(strategy=DDPStrategy(find_unused_parameters=True))
+        module.setup("fit")  # vocabularies exist already: nothing else to do
+    finally:
+        module._trainer = None

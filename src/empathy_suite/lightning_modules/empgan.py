@@ -21,6 +21,7 @@ import lightning as L
 import torch
 from lightning.pytorch.cli import OptimizerCallable
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.strategies import DDPStrategy
 from torch import nn
 
 from empathy_suite.datamodules.dialogue_datamodule import DialogueDataModule
@@ -153,6 +154,12 @@ class EmpGANModule(L.LightningModule):
         return self.hparams.use_emotion_words or "emotional" in self.critic_names
 
     def setup(self, stage: str) -> None:
+        strategy = self.trainer.strategy
+        if self.critic_names and isinstance(strategy, DDPStrategy) and not strategy._ddp_kwargs.get(
+                "find_unused_parameters"):
+            raise ConfigError("EmpGANModule with critics under DDP needs --trainer.strategy "
+                              "ddp_find_unused_parameters_true: each of its optimizer steps leaves the other "
+                              "network without gradients")
         if self.vocab is not None:
             return
         datamodule = self.trainer.datamodule
@@ -330,7 +337,8 @@ class EmpGANModule(L.LightningModule):
         loss = terms["total"]
         if adversarial and hp.adversarial in ("wgan", "gan"):
             probs = out.logits.softmax(-1)
-            scores = [critic(*self.critic_inputs(name, probs, batch["targets"], batch), out.summary)
+            # h_dlg is detached: moving it would raise D(real) as much as D(fake)
+            scores = [critic(*self.critic_inputs(name, probs, batch["targets"], batch), out.summary.detach())
                       for name, critic in self.critics.items()]
             adversarial_loss = sum(wgan_generator_loss(s) if hp.adversarial == "wgan" else bce_generator_loss(s)
                                    for s in scores)
@@ -346,6 +354,7 @@ class EmpGANModule(L.LightningModule):
             terms["adversarial"] = policy_gradient_loss(logprobs, mask, reward, baseline=reward.mean())
             terms["reward"] = reward.mean()
             loss = loss + hp.adversarial_weight * terms["adversarial"]
+        terms["total"] = loss
         optimizer.zero_grad()
         self.manual_backward(loss)
         optimizer.step()

@@ -58,6 +58,9 @@ class EmpRLModule(T5GeneratorModule):
             1.0, 0.95, 0.2, 0.2, 0.1, 4, 1).
         whiten_advantages: normalise advantages over the rollout's tokens (as legacy TRL).
         max_grad_norm: gradient clipping per PPO step (None: none).
+        rollout_top_k, rollout_top_p: sampling of the PPO rollouts. Unfiltered by default so
+            the rollouts come from the policy whose log-probs PPO and the KL use (on-policy);
+            top_k/top_p/temperature stay the paper's for validation and test decoding.
     """
 
     def __init__(
@@ -80,6 +83,8 @@ class EmpRLModule(T5GeneratorModule):
         num_minibatches: int = 1,
         whiten_advantages: bool = True,
         max_grad_norm: float | None = None,
+        rollout_top_k: int = 0,
+        rollout_top_p: float = 1.0,
         top_k: int = 20,
         top_p: float = 1.0,
         temperature: float = 0.9,
@@ -115,6 +120,7 @@ class EmpRLModule(T5GeneratorModule):
     def init_from_generator(self, generator: T5GeneratorModule) -> None:
         """Policy = the trained generator (eq. 1's rho), reference = a frozen copy of it."""
         self.tokenizer, self._tokenizer_json = generator.tokenizer, generator._tokenizer_json
+        self.max_tokens = generator.max_tokens  # contexts truncated as the generator saw them
         self.model = generator.model
         self.reference = Frozen(copy.deepcopy(generator.model))
         hidden = generator.model.model.config.d_model
@@ -137,7 +143,7 @@ class EmpRLModule(T5GeneratorModule):
         """Sample, score and shape one batch: the rollout, the decoded responses, per-token KL."""
         hp = self.hparams
         with timer("generation"):
-            response_ids, response_mask = self.sample(batch)
+            response_ids, response_mask = self.sample(batch, top_k=hp.rollout_top_k, top_p=hp.rollout_top_p)
         with timer("rollout_forward"):
             rollout = Rollout(batch["input_ids"], batch["attention_mask"], response_ids, response_mask)
             logprobs, values, _ = self.policy_outputs(rollout.query_ids, rollout.query_mask, response_ids)
@@ -204,7 +210,8 @@ class EmpRLModule(T5GeneratorModule):
         rollout, texts, kl = self.make_rollout(batch, timer)
         with timer("update"):
             stats = self.ppo_update(rollout)
-        mean_kl = kl.sum(1).mean()
+        # every process must adapt beta alike: the KL of the whole (all-rank) batch
+        mean_kl = self.trainer.strategy.reduce(kl.sum(1).mean(), reduce_op="mean")
         self.kl_controller.update(mean_kl.item(), rollout.batch_size)
         logged = {f"train/{key}": value for key, value in stats.items()}
         logged.update({
@@ -232,6 +239,9 @@ class EmpRLModule(T5GeneratorModule):
         checkpoint["kl_controller"] = self.kl_controller.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if self.value_head is None:
+            # load_from_checkpoint without a Trainer: the networks come from the generator
+            self.prepare([])
         super().on_load_checkpoint(checkpoint)
         if "kl_controller" in checkpoint:
             self.kl_controller.load_state_dict(checkpoint["kl_controller"])

@@ -167,12 +167,15 @@ class T5GeneratorModule(DialogueModule):
         generated = self.generate(batch)
         return [{"context": c, "response": g} for c, g in zip(batch["context_text"], generated)]
 
-    def sample(self, batch: dict, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Sampled response ids (B, T) and mask (B, T) with the paper's decoding settings."""
+    def sample(self, batch: dict, generator: torch.Generator | None = None, top_k: int | None = None,
+               top_p: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sampled response ids (B, T) and mask (B, T); the paper's decoding settings unless
+        ``top_k``/``top_p`` are given."""
         hp = self.hparams
         return sample_responses(
             self.model, batch["input_ids"], batch["attention_mask"], self.tokenizer.eos_token_id,
-            self.tokenizer.pad_token_id, max_new_tokens=hp.max_new_tokens, top_k=hp.top_k, top_p=hp.top_p,
+            self.tokenizer.pad_token_id, max_new_tokens=hp.max_new_tokens,
+            top_k=hp.top_k if top_k is None else top_k, top_p=hp.top_p if top_p is None else top_p,
             temperature=hp.temperature, generator=generator,
         )
 
