@@ -18,11 +18,12 @@ from pathlib import Path
 
 import torch
 from lightning.pytorch import LightningDataModule, LightningModule
-from lightning.pytorch.callbacks import ModelCheckpoint, RichModelSummary, RichProgressBar
+from lightning.pytorch.callbacks import RichModelSummary, RichProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import OmegaConf
 
+from empathy_suite.callbacks.checkpoint import BestAndLastCheckpoint
 from empathy_suite.callbacks.metrics_table import TestMetricsWriter
 from empathy_suite.callbacks.text_samples import TextSamplesCallback
 from empathy_suite.errors import ConfigError, EmpathySuiteError
@@ -62,7 +63,7 @@ class EmpathyCLI(LightningCLI):
         )
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(BestAndLastCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.monitor": "val/loss", "checkpoint.mode": "min"})
         # tokenization belongs to the model: its collate function feeds the DataModule
         parser.link_arguments("model", "data.init_args.collate_fn", compute_fn=lambda model: model.collate,
@@ -93,13 +94,13 @@ class EmpathyCLI(LightningCLI):
 
 
 def best_checkpoint(dirpath: Path, monitor: str | None) -> str:
-    """The best checkpoint on ``monitor`` recorded by the ModelCheckpoint state in ``last.ckpt``."""
+    """The best checkpoint on ``monitor`` recorded by the checkpoint callback's state in ``last.ckpt``."""
     last = dirpath / "last.ckpt"
     if not last.is_file():
         raise ConfigError(f"--ckpt_path best: no {last}; run fit first (with checkpoint.save_last true)")
     states = torch.load(last, map_location="cpu", weights_only=False).get("callbacks", {})
-    for key, state in states.items():
-        if key.startswith("ModelCheckpoint") and state.get("monitor") == monitor and state.get("best_model_path"):
+    for state in states.values():
+        if isinstance(state, dict) and state.get("monitor") == monitor and state.get("best_model_path"):
             if not Path(state["best_model_path"]).is_file():
                 raise ConfigError(f"--ckpt_path best: {last} names {state['best_model_path']}, which no longer exists")
             return state["best_model_path"]
