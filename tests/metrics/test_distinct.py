@@ -73,3 +73,10 @@ def test_invalid_arguments_raise_value_error():
         Distinct(variant="corpus")
     with pytest.raises(ValueError, match="n must be >= 1"):
         Distinct(n=0)
+
+
+def test_scale_reports_percentages():
+    # "a a b": unigrams {a, b} of 3 -> 2/3, as a percentage 66.67
+    metric = Distinct(1, scale=100)
+    metric.update(["a a b"])
+    assert metric.compute().item() == pytest.approx(200 / 3)

@@ -36,6 +36,7 @@ from empathy_suite.gan import (
     wgan_generator_loss,
 )
 from empathy_suite.lexicons.emotion_words import EmotionVocabulary
+from empathy_suite.lightning_modules.dialogue_module import EXTRAS_KEY
 from empathy_suite.lexicons.nrc_emolex import load_emotion_lexicon
 from empathy_suite.metrics import BLEUScores, Distinct, ROUGEScores, TopWords
 from empathy_suite.networks.empathetic_generator import (
@@ -50,12 +51,11 @@ from empathy_suite.networks.interactive_discriminator import (
     align_for_interpolation,
     soft_embed,
 )
-from empathy_suite.text.vocab import WordVocab
+from empathy_suite.text.vocab import WordVocab, as_tokens
 from empathy_suite.timing import PhaseTimer
 
 ADVERSARIAL = ("none", "wgan", "gan", "policy_gradient")
 CRITICS = ("semantic", "emotional")
-EXTRAS_KEY = "empathy_suite"
 
 
 def adam(params) -> torch.optim.Optimizer:
@@ -142,7 +142,7 @@ class EmpGANModule(L.LightningModule):
         self.emotion_vocab: EmotionVocabulary | None = None
         self.labels: tuple[str, ...] = ()
         self.metrics = nn.ModuleDict({
-            stage: nn.ModuleDict({"bleu": BLEUScores(variant="corpus"), "dist1": Distinct(1), "dist2": Distinct(2),
+            stage: nn.ModuleDict({"bleu": BLEUScores(variant="corpus"), "dist1": Distinct(1, scale=100), "dist2": Distinct(2, scale=100),
                                   "rouge": ROUGEScores()})
             for stage in ("val", "test")
         })
@@ -230,7 +230,9 @@ class EmpGANModule(L.LightningModule):
     # -- data -----------------------------------------------------------------------------
     def collate(self, examples: Sequence[DialogueExample]) -> dict:
         hp, vocab = self.hparams, self.vocab
-        turns = [list(example.context[-hp.max_turns:]) for example in examples]
+        # each utterance is tokenized once, for the word and the emotion-word vocabularies
+        turns = [[as_tokens(u) for u in example.context[-hp.max_turns:]] for example in examples]
+        responses = [as_tokens(example.response) for example in examples]
         M = max(len(t) for t in turns)
         label_id = {name: i for i, name in enumerate(self.labels)}
         batch_turns, emotion_turns, turn_labels, flat = [], [], [], []
@@ -245,7 +247,7 @@ class EmpGANModule(L.LightningModule):
             turn_labels.append([label_id.get(e, 0) for e in labels] + [0] * (M - len(labels)))
         L_turn = max([len(t) for turns_ in batch_turns for t in turns_] + [1])
         context_ids = torch.stack([pad_stack(t, L_turn) for t in batch_turns])
-        response = [vocab.encode(e.response, max_len=hp.max_response_tokens - 1) for e in examples]
+        response = [vocab.encode(r, max_len=hp.max_response_tokens - 1) for r in responses]
         batch = {
             "context_ids": context_ids, "context_mask": context_ids.ne(0).long(),
             "turn_mask": torch.tensor([[1] * len(t) + [0] * (M - len(t)) for t in turns]),
@@ -264,7 +266,7 @@ class EmpGANModule(L.LightningModule):
             L_emo = max([len(t) for turns_ in emotion_turns for t in turns_] + [1])
             batch["emotion_ids"] = torch.stack([pad_stack(t, L_emo) for t in emotion_turns])
             batch["emotion_mask"] = batch["emotion_ids"].ne(0).long()
-            words = [self.emotion_vocab.encode(e.response, max_len=hp.max_emotion_words) for e in examples]
+            words = [self.emotion_vocab.encode(r, max_len=hp.max_emotion_words) for r in responses]
             batch["emotion_decoder_input"] = pad_stack([[vocab.sos_id, *w] for w in words])
             batch["emotion_targets"] = pad_stack([[*w, vocab.eos_id] for w in words])
         return batch
@@ -426,7 +428,7 @@ class EmpGANModule(L.LightningModule):
         if not metrics["bleu"].update_count:
             return
         values = {**metrics["bleu"].compute(), **metrics["rouge"].compute(),
-                  "dist1": metrics["dist1"].compute() * 100, "dist2": metrics["dist2"].compute() * 100}
+                  "dist1": metrics["dist1"].compute(), "dist2": metrics["dist2"].compute()}
         self.log_dict({f"{stage}/{k}": v for k, v in values.items()})
         for metric in metrics.values():
             metric.reset()

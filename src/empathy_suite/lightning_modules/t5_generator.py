@@ -73,7 +73,8 @@ class T5GeneratorModule(DialogueModule):
         self.save_hyperparameters(ignore=["optimizer"])
         self.identifiers: FrozenIdentifiers | None = None
         self.metrics = torch.nn.ModuleDict({
-            stage: torch.nn.ModuleDict({"ppl": TokenPerplexity(), "dist1": Distinct(1), "dist2": Distinct(2)})
+            stage: torch.nn.ModuleDict({"ppl": TokenPerplexity(), "dist1": Distinct(1, scale=100),
+                                         "dist2": Distinct(2, scale=100)})  # x100 as in the tables
             for stage in ("val", "test")
         })
 
@@ -151,15 +152,6 @@ class T5GeneratorModule(DialogueModule):
             predicted = self.identifiers.levels(contexts, generated, self.device)
             gold = self.identifiers.levels(contexts, batch["response_text"], self.device)
             metrics["emp_f1"].update(predicted, gold)
-
-    def log_and_reset(self, stage: str) -> None:
-        # Dist-n is reported x100 in the paper's tables
-        for name in ("dist1", "dist2"):
-            metric = self.metrics[stage][name]
-            if metric.update_count:
-                self.log(f"{stage}/{name}", metric.compute() * 100)
-                metric.reset()
-        super().log_and_reset(stage)
 
     prog_bar_metrics = ("ppl", "emp_f1")
 

@@ -4,7 +4,7 @@ inter: corpus level, #unique n-grams over all responses / #n-grams over all resp
 intra: mean over responses of #unique n-grams / #n-grams in that response; a response
        with no n-gram scores 0 but still counts in the mean.
 
-Returned as a fraction in [0, 1]; papers that report percentages multiply by 100.
+Returned as a fraction in [0, 1], or times ``scale`` (``scale=100`` for the papers' percentages).
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ class Distinct(Metric):
     full_state_update = False
 
     def __init__(
-        self, n: int = 1, variant: str = "inter", tokenizer: Callable[[str], list[str]] | None = None, **kwargs
+        self, n: int = 1, variant: str = "inter", tokenizer: Callable[[str], list[str]] | None = None,
+        scale: float = 1.0, **kwargs
     ) -> None:
         super().__init__(**kwargs)
         if variant not in VARIANTS:
@@ -62,6 +63,7 @@ class Distinct(Metric):
             raise ValueError(f"Distinct: n must be >= 1, got {n}")
         self.n = n
         self.variant = variant
+        self.scale = scale
         self.tokenizer = tokenizer or tokenize_words
         if variant == "inter":
             # all hashes are kept, not a per-rank unique set: uniqueness is global, so it
@@ -83,6 +85,9 @@ class Distinct(Metric):
             self.n_responses += len(grams)
 
     def compute(self) -> Tensor:
+        return self._fraction() * self.scale
+
+    def _fraction(self) -> Tensor:
         if self.variant == "intra":
             return (self.ratio_sum / self.n_responses.clamp_min(1)).float()
         # after a DDP sync the list state is already one concatenated tensor
